@@ -1,0 +1,79 @@
+import type { MiddlewareHandler } from 'hono'
+import { clientAddress, recordFailedAttempt, refuseIfLockedOut } from './brute-force'
+import { ApiError } from './errors'
+
+const encoder = new TextEncoder()
+
+export const unauthorized = () =>
+  new ApiError('UNAUTHORIZED', 'unauthorized requests', {
+    'WWW-Authenticate': 'Basic realm="scheduler0", charset="UTF-8"',
+  })
+
+// Hashing first gives both sides the same length, so the comparison time depends on neither
+// the secret's length nor where the first differing byte is.
+async function constantTimeEqual(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(given)),
+    crypto.subtle.digest('SHA-256', encoder.encode(expected)),
+  ])
+  return crypto.subtle.timingSafeEqual(a, b)
+}
+
+interface Credentials {
+  username: string
+  password: string
+}
+
+export function parseBasicAuthorization(header: string | undefined): Credentials | undefined {
+  const match = header === undefined ? null : /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header)
+  if (!match?.[1]) return undefined
+  let text: string
+  try {
+    const bytes = Uint8Array.from(atob(match[1]), (char) => char.charCodeAt(0))
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
+  } catch {
+    return undefined
+  }
+  const colon = text.indexOf(':')
+  if (colon < 0) return undefined
+  return { username: text.slice(0, colon), password: text.slice(colon + 1) }
+}
+
+export async function credentialsMatch(
+  given: Credentials,
+  username: string,
+  password: string,
+): Promise<boolean> {
+  // Both comparisons always run, so timing does not tell which half was wrong.
+  const [userOk, passwordOk] = await Promise.all([
+    constantTimeEqual(given.username, username),
+    constantTimeEqual(given.password, password),
+  ])
+  return userOk && passwordOk
+}
+
+/**
+ * HTTP Basic authentication against the SCHEDULER0_AUTH_* secrets. Fails closed: with either
+ * secret missing or empty, no request is let through. An address with too many recent failures
+ * is refused before its credentials are even looked at.
+ */
+export function basicAuth(
+  publicPaths: ReadonlySet<string>,
+): MiddlewareHandler<{ Bindings: Cloudflare.Env }> {
+  return async (c, next) => {
+    if (publicPaths.has(c.req.path)) return next()
+    const username = c.env.SCHEDULER0_AUTH_USERNAME ?? ''
+    const password = c.env.SCHEDULER0_AUTH_PASSWORD ?? ''
+    if (username === '' || password === '') {
+      throw new ApiError('MISCONFIGURED', 'server credentials are not configured')
+    }
+    const address = clientAddress(c.req.raw.headers)
+    await refuseIfLockedOut(c.env, address)
+    const given = parseBasicAuthorization(c.req.header('Authorization'))
+    if (!given || !(await credentialsMatch(given, username, password))) {
+      await recordFailedAttempt(c.env, address)
+      throw unauthorized()
+    }
+    await next()
+  }
+}
