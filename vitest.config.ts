@@ -21,7 +21,7 @@ export default defineConfig(async () => {
       include: ['test/**/*.test.ts'],
       setupFiles: ['./test/setup.ts'],
       testTimeout: 30_000,
-      silent: 'passed-only',
+      silent: 'passed-only' as const,
     },
   }
 })

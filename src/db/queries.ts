@@ -113,8 +113,15 @@ export async function findExecutionCount(
     .from(executionCounts)
     .where(eq(executionCounts.accountId, accountId))
   if (!row) return undefined
-  const { featureCredits, ...rest } = row
-  return { ...rest, monthlyAllowance: baseAllowance + featureCredits }
+  return {
+    id: row.id,
+    accountId: row.accountId,
+    executionCount: row.executionCount,
+    monthlyAllowance: baseAllowance + row.featureCredits,
+    dateCreated: row.dateCreated,
+    dateModified: row.dateModified,
+    nextResetDate: row.nextResetDate,
+  }
 }
 
 export async function listHistory(

@@ -24,6 +24,8 @@ const MAX_COMMANDS_PER_BATCH = 256
 export class AccountObject extends DurableObject<Cloudflare.Env> {
   private readonly queue: Pending[] = []
   private draining = false
+  /** D1 round trips and commands since this instance started; read by tests and logs. */
+  readonly stats = { roundTrips: 0, batches: 0, commands: 0 }
 
   increase(accountId: number, count: number, key?: string): Promise<Outcome> {
     return this.submit(accountId, { kind: 'increase', count, key })
@@ -86,6 +88,9 @@ export class AccountObject extends DurableObject<Cloudflare.Env> {
       const baseAllowance = readConfig(this.env).baseMonthlyExecutions
       const db = database(this.env.DB)
       const keys = commands.flatMap((c) => ('key' in c && c.key !== undefined ? [c.key] : []))
+      this.stats.batches += 1
+      this.stats.commands += commands.length
+      this.stats.roundTrips += 1
       const loaded = await loadLedger(db, accountId, [...new Set(keys)])
       if (!loaded) return commands.map(() => ({ ok: false, reason: 'account_not_found' }))
 
@@ -96,6 +101,7 @@ export class AccountObject extends DurableObject<Cloudflare.Env> {
         catalog: loaded.catalog,
         recordedKeys: loaded.recordedKeys,
       })
+      this.stats.roundTrips += 1
       await saveLedger(db, accountId, changes, formatDate(nowMs))
       return outcomes
     } catch (error) {
