@@ -9,6 +9,7 @@ import type { AppContext, AppEnv } from './routes/context'
 import { executionCountRoutes } from './routes/execution-count'
 import { featureRoutes } from './routes/features'
 import { healthRoutes } from './routes/health'
+import { openApiRoutes } from './routes/openapi'
 
 function errorResponse(c: AppContext, error: ApiError) {
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value)
@@ -22,6 +23,7 @@ export function createApp() {
   app.use('*', requestContext(), declaredBodyLimit())
 
   app.route('/api/v1/healthcheck', healthRoutes)
+  app.route('/api/v1/openapi.json', openApiRoutes)
 
   app.use('/api/v1/*', basicAuth(publicPaths), validConfig())
   app.route('/api/v1/features', featureRoutes)
