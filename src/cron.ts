@@ -8,7 +8,7 @@ import { formatDate } from './time'
 // One run stays far below the per-invocation limits (50 subrequests and 50 D1 queries on the
 // Workers Free plan): two D1 queries plus one object call per account swept.
 export const SWEEP_BATCH_SIZE = 40
-const SWEEP_CONCURRENCY = 8
+const SWEEP_CONCURRENCY = 10
 
 export interface SweepSummary {
   due: number

@@ -55,7 +55,7 @@ export async function readBody<T>(c: Context, schema: Schema<T>): Promise<T> {
     try {
       json = JSON.parse(text)
     } catch {
-      throw badRequest('request body is not valid JSON')
+      throw badRequest(`request body is not valid JSON; expected ${schema.describe}`)
     }
   }
   const parsed = schema.parse(json)

@@ -9,6 +9,8 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string }
 
 export interface Schema<T> {
   readonly json: JsonSchema
+  /** A short description for error messages, naming the fields. */
+  readonly describe: string
   parse(input: unknown): Parsed<T>
 }
 
@@ -27,6 +29,7 @@ interface IntegerOptions {
 export function integer(options: IntegerOptions): Schema<number> {
   const { field, min, required, zeroIsMissing = false } = options
   return {
+    describe: `${field} as an integer`,
     json: {
       type: 'integer',
       minimum: min,
@@ -61,6 +64,7 @@ interface NameOptions {
 export function name(options: NameOptions): Schema<string> {
   const { field, required, maxLength } = options
   return {
+    describe: `${field} as a string`,
     json: {
       type: 'string',
       minLength: 1,
@@ -90,7 +94,9 @@ type Infer<S extends Shape> = { [K in keyof S]: S[K] extends Schema<infer T> ? T
 export function object<S extends Shape>(shape: S): Schema<Infer<S>> {
   const properties: Record<string, JsonSchema> = {}
   for (const [key, schema] of Object.entries(shape)) properties[key] = schema.json
+  const fields = Object.values(shape).map((schema) => schema.describe)
   return {
+    describe: `an object with ${fields.join(' and ')}`,
     json: { type: 'object', properties, required: Object.keys(shape) },
     parse(input) {
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {

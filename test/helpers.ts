@@ -71,3 +71,95 @@ export async function executionCountOf(id: number) {
 }
 
 export const db = () => env.DB
+
+export interface HistoryEntryJson {
+  id: number
+  type: 'created' | 'increased' | 'consumed' | 'feature_granted' | 'reset'
+  delta: number
+  executionCount: number
+  idempotencyKey: string | null
+  dateCreated: string
+}
+
+export interface HistoryPageJson {
+  entries: HistoryEntryJson[]
+  nextCursor: string | null
+}
+
+const keyHeaders = (key?: string): Record<string, string> =>
+  key === undefined ? {} : { 'Idempotency-Key': key }
+
+/** PUT .../execution-count, with an Idempotency-Key when one is given. */
+export const increaseCount = (id: number, count: unknown, key?: string) =>
+  call('PUT', `/accounts/${id}/execution-count`, { body: { count }, headers: keyHeaders(key) })
+
+/** POST .../execution-count/consume, with an Idempotency-Key when one is given. */
+export const consumeCount = (id: number, count: unknown, key?: string) =>
+  call('POST', `/accounts/${id}/execution-count/consume`, {
+    body: { count },
+    headers: keyHeaders(key),
+  })
+
+/** Every history entry of an account, newest first, read page by page through the API. */
+export async function historyOf(id: number, limit = 100): Promise<HistoryEntryJson[]> {
+  const entries: HistoryEntryJson[] = []
+  let cursor: string | null = null
+  do {
+    const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`
+    const response = await call(
+      'GET',
+      `/accounts/${id}/execution-count/history?limit=${limit}${query}`,
+    )
+    expect(response.status).toBe(200)
+    const page = (response.json as { data: HistoryPageJson }).data
+    entries.push(...page.entries)
+    cursor = page.nextCursor
+  } while (cursor !== null)
+  return entries
+}
+
+/**
+ * Checks invariant 5 of DESIGN.md for one account: replayed oldest first, every entry's balance
+ * is the previous balance plus its delta, and the latest entry's balance is the stored count.
+ * Returns the history, newest first.
+ */
+export async function expectHistoryMatchesCount(id: number): Promise<HistoryEntryJson[]> {
+  const history = await historyOf(id)
+  const { executionCount } = await executionCountOf(id)
+  let balance = 0
+  for (const entry of [...history].reverse()) {
+    balance += entry.delta
+    expect(entry.executionCount).toBe(balance)
+    expect(entry.executionCount).toBeGreaterThanOrEqual(0)
+  }
+  expect(history[0]?.executionCount).toBe(executionCount)
+  expect(balance).toBe(executionCount)
+  return history
+}
+
+export interface ExecutionCountJson {
+  id: number
+  accountId: number
+  executionCount: number
+  monthlyAllowance: number
+  dateCreated: string
+  dateModified: string | null
+  nextResetDate: string
+}
+
+/** The `data` of a success envelope, typed by the caller. */
+export const dataOf = <T>(response: Awaited<ReturnType<typeof call>>): T =>
+  (response.json as { data: T }).data
+
+/** A wire date: RFC 3339, UTC, second precision. */
+export const WIRE_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
+
+// Failed authentications lock an address out after a few attempts, so every request meant to
+// fail gets an address of its own. The random base keeps files apart if module state is shared.
+let clientAddressCounter = Math.floor(Math.random() * 0xffff) * 0x100
+/** A CF-Connecting-IP value no other request of this run uses. */
+export function uniqueClientAddress(): string {
+  clientAddressCounter += 1
+  const n = clientAddressCounter
+  return `198.${18 + ((n >> 16) & 1)}.${(n >> 8) & 255}.${n & 255}`
+}

@@ -89,11 +89,15 @@ export function listFeatures(db: Database) {
   return db.select().from(features).orderBy(asc(features.id))
 }
 
-/** Credits the account's attached features add to every period's allowance. */
-export const featureCreditsOf = (accountId: number | typeof executionCounts.accountId) =>
-  sql<number>`(select coalesce(sum(${features.executionCredits}), 0)
-    from ${accountFeatures} inner join ${features} on ${features.id} = ${accountFeatures.featureId}
-    where ${accountFeatures.accountId} = ${accountId})`.mapWith(Number)
+/**
+ * Credits the attached features add to every period's allowance. Written out with table
+ * aliases: drizzle leaves columns unqualified in single-table selects, and an unqualified
+ * `account_id` inside the subquery would bind to the subquery's own table.
+ */
+const featureCredits = sql<number>`(
+  select coalesce(sum(f.execution_credits), 0)
+  from account_features af join features f on f.id = af.feature_id
+  where af.account_id = execution_counts.account_id)`.mapWith(Number)
 
 export async function findExecutionCount(
   db: Database,
@@ -105,7 +109,7 @@ export async function findExecutionCount(
       id: executionCounts.id,
       accountId: executionCounts.accountId,
       executionCount: executionCounts.executionCount,
-      featureCredits: featureCreditsOf(executionCounts.accountId),
+      featureCredits,
       dateCreated: executionCounts.dateCreated,
       dateModified: executionCounts.dateModified,
       nextResetDate: executionCounts.nextResetDate,
