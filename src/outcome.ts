@@ -1,11 +1,23 @@
 import type { Outcome } from './durable/ledger'
 import { accountNotFound, ApiError, badRequest, retryLater } from './errors'
+import { describeError, logEvent } from './log'
 import { MAX_SAFE_COUNT } from './schema'
 
 type Success = Extract<Outcome, { ok: true }>
 
-/** Turns an object's failure value into the API error it stands for. */
-export function unwrap(outcome: Outcome): Success {
+/**
+ * Awaits an object call and turns its failure value into the API error it stands for. A call
+ * that throws (the object was reset or moved mid-call) applied nothing that D1 did not commit,
+ * so the caller is told to retry.
+ */
+export async function unwrap(call: Promise<Outcome>): Promise<Success> {
+  let outcome: Outcome
+  try {
+    outcome = await call
+  } catch (error) {
+    logEvent('warn', { event: 'object_call_failed', ...describeError(error) })
+    throw retryLater()
+  }
   if (outcome.ok) return outcome
   switch (outcome.reason) {
     case 'account_not_found':

@@ -11,7 +11,6 @@ import { call, createTestAccount, executionCountOf } from './helpers'
 
 const PAST = '2024-01-01T00:00:00Z'
 const ENDED = '2024-02-01T00:00:00Z'
-const FUTURE = '2099-01-01T00:00:00Z'
 
 /** Fires the Worker's scheduled handler as the Cron Trigger would, and waits for it. */
 async function fireCron(scheduledTime = Date.now()) {

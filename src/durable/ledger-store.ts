@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { Database } from '../db/client'
 import {
@@ -26,12 +26,31 @@ export interface LoadedLedger {
   recordedKeys: Map<string, RecordedKey>
 }
 
-/** Everything one batch needs, read in a single D1 round trip. */
+// The feature catalog is reference data that only a migration changes, and a migration comes
+// with a deploy, which restarts every isolate: reading it once per isolate is enough.
+let catalogCache: Map<number, number> | undefined
+
+/** Everything one batch needs, read in a single D1 round trip, usually of one statement. */
 export async function loadLedger(
   db: Database,
   accountId: number,
   keys: readonly string[],
 ): Promise<LoadedLedger | undefined> {
+  const stateQuery = db
+    .select({
+      name: accounts.name,
+      executionCount: executionCounts.executionCount,
+      nextResetDate: executionCounts.nextResetDate,
+      anchor: executionCounts.dateCreated,
+      featureIds: sql<string | null>`(select group_concat(af.feature_id)
+        from account_features af where af.account_id = accounts.id)`,
+    })
+    .from(accounts)
+    .innerJoin(executionCounts, eq(executionCounts.accountId, accounts.id))
+    .where(eq(accounts.id, accountId))
+  const catalogQuery = db
+    .select({ id: features.id, credits: features.executionCredits })
+    .from(features)
   const keyQueries = chunk(keys, KEYS_PER_QUERY).map((part) =>
     db
       .select({
@@ -48,34 +67,34 @@ export async function loadLedger(
         ),
       ),
   )
-  const [accountRows, countRows, linkRows, catalogRows, ...keyRows] = await db.batch([
-    db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, accountId)),
-    db.select().from(executionCounts).where(eq(executionCounts.accountId, accountId)),
-    db
-      .select({ featureId: accountFeatures.featureId })
-      .from(accountFeatures)
-      .where(eq(accountFeatures.accountId, accountId)),
-    db.select({ id: features.id, credits: features.executionCredits }).from(features),
-    ...keyQueries,
-  ])
-  const account = accountRows[0]
-  const count = countRows[0]
-  if (!account || !count) return undefined
+
+  let stateRows: Awaited<typeof stateQuery>
+  let keyRows: Awaited<(typeof keyQueries)[number]>[] = []
+  if (!catalogCache || keyQueries.length > 0) {
+    const [state, catalog, ...keyed] = await db.batch([stateQuery, catalogQuery, ...keyQueries])
+    catalogCache = new Map(catalog.map((row) => [row.id, row.credits]))
+    stateRows = state
+    keyRows = keyed
+  } else {
+    stateRows = await stateQuery
+  }
+  const row = stateRows[0]
+  if (!row) return undefined
 
   const recordedKeys = new Map<string, RecordedKey>()
-  for (const row of keyRows.flat()) {
-    if (row.key !== null) recordedKeys.set(row.key, row)
+  for (const entry of keyRows.flat()) {
+    if (entry.key !== null) recordedKeys.set(entry.key, entry)
   }
   return {
     state: {
       accountId,
-      name: account.name,
-      executionCount: count.executionCount,
-      anchor: count.dateCreated,
-      nextResetDate: count.nextResetDate,
-      featureIds: new Set(linkRows.map((row) => row.featureId)),
+      name: row.name,
+      executionCount: row.executionCount,
+      anchor: row.anchor,
+      nextResetDate: row.nextResetDate,
+      featureIds: new Set((row.featureIds ?? '').split(',').filter(Boolean).map(Number)),
     },
-    catalog: new Map(catalogRows.map((row) => [row.id, row.credits])),
+    catalog: catalogCache,
     recordedKeys,
   }
 }

@@ -150,7 +150,9 @@ export function applyCommands(
     switch (command.kind) {
       case 'increase':
         return keyed('increased', command.count, command.key, () => {
-          if (command.count === 0) return success(false)
+          // A keyed 0 is recorded (delta 0) so that its key is taken like any other; an
+          // unkeyed 0 is a pure read.
+          if (command.count === 0 && command.key === undefined) return success(false)
           if (state.executionCount + command.count > MAX_SAFE_COUNT) {
             return { ok: false, reason: 'overflow' }
           }

@@ -34,7 +34,7 @@ export const accountRoutes = new Hono<AppEnv>()
   .put('/:id', async (c) => {
     const id = accountIdOf(c)
     const { name } = await readBody(c, accountNameBody)
-    unwrap(await accountObject(c.env, id).rename(id, name))
+    await unwrap(accountObject(c.env, id).rename(id, name))
     const account = await findAccount(dbOf(c), id)
     if (!account) throw accountNotFound()
     return success(c, account)
