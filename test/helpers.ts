@@ -1,5 +1,6 @@
 import { env, exports } from 'cloudflare:workers'
 import { expect } from 'vitest'
+import { contractProblem } from './support/contract'
 
 export const BASE = 'http://accounts.test/api/v1'
 export const ADMIN = { username: 'test-admin', password: 'test-password' }
@@ -26,9 +27,12 @@ export async function call(method: string, path: string, options: CallOptions = 
     body = JSON.stringify(options.body)
     headers.set('Content-Type', 'application/json')
   }
-  const response = await exports.default.fetch(`${BASE}${path}`, { method, headers, body })
+  const url = `${BASE}${path}`
+  const response = await exports.default.fetch(url, { method, headers, body })
   const text = await response.text()
   const json: unknown = text === '' ? undefined : JSON.parse(text)
+  // Every response any test sees must match the OpenAPI document: this is the contract test.
+  expect(contractProblem(method, url, response.status, json)).toBeNull()
   return { status: response.status, headers: response.headers, json, text }
 }
 
