@@ -46,6 +46,8 @@ export const executionCounts = sqliteTable(
     nextResetDate: text('next_reset_date').notNull(),
     dateCreated: text('date_created').notNull(),
     dateModified: text('date_modified'),
+    /** Bumped by every save of the account's object; a save from a stale read is refused. */
+    version: integer('version').notNull().default(0),
   },
   // The cron sweep asks for rows whose reset date has passed; this index makes that
   // O(due accounts) instead of a scan of every account.

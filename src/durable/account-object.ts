@@ -102,7 +102,7 @@ export class AccountObject extends DurableObject<Cloudflare.Env> {
         recordedKeys: loaded.recordedKeys,
       })
       this.stats.roundTrips += 1
-      await saveLedger(db, accountId, changes, formatDate(nowMs))
+      await saveLedger(db, accountId, changes, formatDate(nowMs), loaded.version)
       return outcomes
     } catch (error) {
       // The batch is one transaction: nothing of it was written, so every caller may retry.

@@ -1,5 +1,4 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
-import type { BatchItem } from 'drizzle-orm/batch'
 import type { Database } from '../db/client'
 import {
   accountFeatures,
@@ -12,7 +11,6 @@ import type { LedgerChanges, LedgerState, RecordedKey } from './ledger'
 
 // D1 has a limit of 100 bound parameters per statement; lists are chunked below it.
 const KEYS_PER_QUERY = 90
-const HISTORY_ROWS_PER_INSERT = 15
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = []
@@ -20,8 +18,14 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks
 }
 
+interface SqlQuery {
+  toSQL(): { sql: string; params: unknown[] }
+}
+
 export interface LoadedLedger {
   state: LedgerState
+  /** The version the state was read at; the save is refused if D1 has moved on. */
+  version: number
   catalog: Map<number, number>
   recordedKeys: Map<string, RecordedKey>
 }
@@ -42,6 +46,7 @@ export async function loadLedger(
       executionCount: executionCounts.executionCount,
       nextResetDate: executionCounts.nextResetDate,
       anchor: executionCounts.dateCreated,
+      version: executionCounts.version,
       featureIds: sql<string | null>`(select group_concat(af.feature_id)
         from account_features af where af.account_id = accounts.id)`,
     })
@@ -86,6 +91,7 @@ export async function loadLedger(
     if (entry.key !== null) recordedKeys.set(entry.key, entry)
   }
   return {
+    version: row.version,
     state: {
       accountId,
       name: row.name,
@@ -99,32 +105,59 @@ export async function loadLedger(
   }
 }
 
-/** Writes a batch's changes in one D1 batch, which D1 runs as a single transaction. */
+/**
+ * Writes a batch's changes in one D1 batch, which D1 runs as a single transaction. The first
+ * statement bumps the account's version, and fails (json() of a non-JSON string raises an
+ * error) when the version is no longer the one the batch was computed from, so a write from an
+ * outdated instance of the object rolls back whole instead of overwriting a newer balance.
+ */
 export async function saveLedger(
   db: Database,
   accountId: number,
   changes: LedgerChanges,
   now: string,
+  version: number,
 ): Promise<void> {
-  const statements: BatchItem<'sqlite'>[] = []
-  if (changes.countChanged) {
-    statements.push(
-      db
-        .update(executionCounts)
-        .set({
-          executionCount: changes.executionCount,
-          nextResetDate: changes.nextResetDate,
-          dateModified: now,
-        })
-        .where(eq(executionCounts.accountId, accountId)),
-    )
-  }
-  for (const rows of chunk(changes.history, HISTORY_ROWS_PER_INSERT)) {
-    statements.push(
-      db
-        .insert(executionHistory)
-        .values(rows.map((entry) => ({ ...entry, accountId, dateCreated: now }))),
-    )
+  const changesSomething =
+    changes.countChanged ||
+    changes.accountModified ||
+    changes.featuresAdded.length > 0 ||
+    changes.featuresRemoved.length > 0
+  if (!changesSomething) return
+  const statements: SqlQuery[] = [
+    db
+      .update(executionCounts)
+      .set({
+        version: sql`${executionCounts.version} + 1`,
+        ...(changes.countChanged
+          ? {
+              executionCount: changes.executionCount,
+              nextResetDate: changes.nextResetDate,
+              dateModified: now,
+            }
+          : {}),
+      })
+      .where(
+        and(
+          eq(executionCounts.accountId, accountId),
+          sql`json(case when ${executionCounts.version} = ${version} then '1' else 'stale ledger' end)`,
+        ),
+      ),
+  ]
+  if (changes.history.length > 0) {
+    // All of a batch's entries in one statement with one bound parameter (D1 allows 100 per
+    // statement); json_each yields them in array order, so ids follow the order of changes.
+    const entries = JSON.stringify(changes.history)
+    statements.push({
+      toSQL: () => ({
+        sql: `insert into execution_history
+              (account_id, type, delta, execution_count, idempotency_key, date_created)
+            select ?, json_extract(value, '$.type'), json_extract(value, '$.delta'),
+              json_extract(value, '$.executionCount'), json_extract(value, '$.idempotencyKey'), ?
+            from json_each(?) order by key`,
+        params: [accountId, now, entries],
+      }),
+    })
   }
   if (changes.featuresAdded.length > 0) {
     statements.push(
@@ -156,6 +189,11 @@ export async function saveLedger(
         .where(eq(accounts.id, accountId)),
     )
   }
-  const [first, ...rest] = statements
-  if (first) await db.batch([first, ...rest])
+  // Sent as plain D1 statements: drizzle's batch takes only its own query builders.
+  await db.$client.batch(
+    statements.map((statement) => {
+      const { sql: text, params } = statement.toSQL()
+      return db.$client.prepare(text).bind(...params)
+    }),
+  )
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `execution_counts` ADD `version` integer DEFAULT 0 NOT NULL;
