@@ -7,6 +7,7 @@ import {
   expectError,
   expectHistoryMatchesCount,
   increaseCount,
+  keyCounts,
 } from './helpers'
 
 // DESIGN.md invariant 6: a failed D1 write leaves no partial change and its callers get an
@@ -17,16 +18,6 @@ const BASE = 1000
 const FAILING_DELTA = 777
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0)
-
-async function historyKeys(id: number) {
-  const { results } = await env.DB.prepare(
-    `SELECT idempotency_key AS key, COUNT(*) AS n FROM execution_history
-     WHERE account_id = ? AND idempotency_key IS NOT NULL GROUP BY idempotency_key`,
-  )
-    .bind(id)
-    .all<{ key: string; n: number }>()
-  return new Map(results.map((row) => [row.key, row.n]))
-}
 
 async function withFailingDelta<T>(run: () => Promise<T>): Promise<T> {
   await env.DB.prepare(
@@ -71,7 +62,7 @@ describe('a D1 failure inside a batch', () => {
     expect((await executionCountOf(account.id)).executionCount).toBe(
       BASE + sum(succeeded.map(({ count }) => count)),
     )
-    expect(await historyKeys(account.id)).toEqual(new Map(succeeded.map(({ key }) => [key, 1])))
+    expect(await keyCounts(account.id)).toEqual(new Map(succeeded.map(({ key }) => [key, 1])))
     await expectHistoryMatchesCount(account.id)
 
     const retries = await Promise.all(
@@ -86,7 +77,7 @@ describe('a D1 failure inside a batch', () => {
     expect((await executionCountOf(account.id)).executionCount).toBe(
       BASE + sum(jobs.map(({ count }) => count)),
     )
-    expect(await historyKeys(account.id)).toEqual(new Map(jobs.map(({ key }) => [key, 1])))
+    expect(await keyCounts(account.id)).toEqual(new Map(jobs.map(({ key }) => [key, 1])))
     await expectHistoryMatchesCount(account.id)
   })
 
@@ -145,7 +136,7 @@ describe('the account object restarting mid-burst', () => {
       expect((await executionCountOf(account.id)).executionCount).toBe(
         BASE + sum(jobs.map(({ count }) => count)),
       )
-      expect(await historyKeys(account.id)).toEqual(new Map(jobs.map(({ key }) => [key, 1])))
+      expect(await keyCounts(account.id)).toEqual(new Map(jobs.map(({ key }) => [key, 1])))
       await expectHistoryMatchesCount(account.id)
     },
   )

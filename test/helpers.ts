@@ -1,5 +1,6 @@
 import { env, exports } from 'cloudflare:workers'
 import { expect } from 'vitest'
+import type { ExecutionCountView } from '../src/db/queries'
 import { contractProblem } from './support/contract'
 
 export const BASE = 'http://accounts.test/api/v1'
@@ -141,15 +142,8 @@ export async function expectHistoryMatchesCount(id: number): Promise<HistoryEntr
   return history
 }
 
-export interface ExecutionCountJson {
-  id: number
-  accountId: number
-  executionCount: number
-  monthlyAllowance: number
-  dateCreated: string
-  dateModified: string | null
-  nextResetDate: string
-}
+/** The wire shape is the view the query returns. */
+export type ExecutionCountJson = ExecutionCountView
 
 /** The `data` of a success envelope, typed by the caller. */
 export const dataOf = <T>(response: Awaited<ReturnType<typeof call>>): T =>
@@ -166,4 +160,15 @@ export function uniqueClientAddress(): string {
   clientAddressCounter += 1
   const n = clientAddressCounter
   return `198.${18 + ((n >> 16) & 1)}.${(n >> 8) & 255}.${n & 255}`
+}
+
+/** Idempotency keys of an account's history and how often each occurs, straight from D1. */
+export async function keyCounts(id: number) {
+  const { results } = await env.DB.prepare(
+    `SELECT idempotency_key AS key, COUNT(*) AS n FROM execution_history
+     WHERE account_id = ? AND idempotency_key IS NOT NULL GROUP BY idempotency_key`,
+  )
+    .bind(id)
+    .all<{ key: string; n: number }>()
+  return new Map(results.map((row) => [row.key, row.n]))
 }

@@ -8,6 +8,7 @@ import {
   executionCountOf,
   expectHistoryMatchesCount,
   increaseCount,
+  keyCounts,
 } from './helpers'
 
 // The proofs of DESIGN.md's invariants 1, 2, 3 and 5 under concurrency. Every request of a burst
@@ -29,17 +30,6 @@ const sum = (values: readonly number[]) => values.reduce((total, value) => total
 const balanceOf = (outcome: Outcome) => (outcome.ok ? outcome.executionCount : undefined)
 
 const dataOf = <T>(reply: { json: unknown }) => (reply.json as { data: T }).data
-
-/** Idempotency keys of an account's history and how often each occurs, straight from D1. */
-async function recordedKeys(id: number) {
-  const { results } = await env.DB.prepare(
-    `SELECT idempotency_key AS key, COUNT(*) AS n FROM execution_history
-     WHERE account_id = ? AND idempotency_key IS NOT NULL GROUP BY idempotency_key`,
-  )
-    .bind(id)
-    .all<{ key: string; n: number }>()
-  return new Map(results.map((row) => [row.key, row.n]))
-}
 
 describe('invariant 1: concurrent increases are exact', () => {
   it('500 concurrent increases raise the count by their sum in far fewer D1 round trips', async () => {
@@ -180,7 +170,7 @@ describe('invariant 2: duplicate keys racing each other are applied once', () =>
       expect(first).toHaveLength(1)
       for (const reply of replies) expect(reply.json).toEqual(first[0]?.json)
       expect((await executionCountOf(account.id)).executionCount).toBe(expected)
-      expect(await recordedKeys(account.id)).toEqual(new Map([['racing', 1]]))
+      expect(await keyCounts(account.id)).toEqual(new Map([['racing', 1]]))
       await expectHistoryMatchesCount(account.id)
     },
   )
@@ -209,7 +199,7 @@ describe('invariant 2: duplicate keys racing each other are applied once', () =>
     }
     const expected = BASE + sum(jobs.map(({ count }) => count))
     expect((await executionCountOf(account.id)).executionCount).toBe(expected)
-    expect(await recordedKeys(account.id)).toEqual(new Map(jobs.map(({ key }) => [key, 1])))
+    expect(await keyCounts(account.id)).toEqual(new Map(jobs.map(({ key }) => [key, 1])))
     await expectHistoryMatchesCount(account.id)
   })
 })
