@@ -25,7 +25,7 @@ export function createApp() {
   app.route('/api/v1/healthcheck', healthRoutes)
   app.route('/api/v1/openapi.json', openApiRoutes)
 
-  app.use('/api/v1/*', basicAuth(publicPaths), validConfig())
+  app.use('/api/v1/*', basicAuth(publicPaths), validConfig(publicPaths))
   app.route('/api/v1/features', featureRoutes)
   app.route('/api/v1/accounts', accountRoutes)
   app.route('/api/v1/accounts', accountFeatureRoutes)

@@ -1,13 +1,8 @@
 import type { MiddlewareHandler } from 'hono'
-import { clientAddress, recordFailedAttempt, refuseIfLockedOut } from './brute-force'
+import { admit, clientAddress } from './brute-force'
 import { ApiError } from './errors'
 
 const encoder = new TextEncoder()
-
-export const unauthorized = () =>
-  new ApiError('UNAUTHORIZED', 'unauthorized requests', {
-    'WWW-Authenticate': 'Basic realm="scheduler0", charset="UTF-8"',
-  })
 
 // Hashing first gives both sides the same length, so the comparison time depends on neither
 // the secret's length nor where the first differing byte is.
@@ -55,7 +50,7 @@ export async function credentialsMatch(
 /**
  * HTTP Basic authentication against the SCHEDULER0_AUTH_* secrets. Fails closed: with either
  * secret missing or empty, no request is let through. An address with too many recent failures
- * is refused before its credentials are even looked at.
+ * is refused whether or not its credentials are right, so guessing on reveals nothing.
  */
 export function basicAuth(
   publicPaths: ReadonlySet<string>,
@@ -67,13 +62,9 @@ export function basicAuth(
     if (username === '' || password === '') {
       throw new ApiError('MISCONFIGURED', 'server credentials are not configured')
     }
-    const address = clientAddress(c.req.raw.headers)
-    await refuseIfLockedOut(c.env, address)
     const given = parseBasicAuthorization(c.req.header('Authorization'))
-    if (!given || !(await credentialsMatch(given, username, password))) {
-      await recordFailedAttempt(c.env, address)
-      throw unauthorized()
-    }
+    const valid = given !== undefined && (await credentialsMatch(given, username, password))
+    await admit(c.env, clientAddress(c.req.raw.headers), valid)
     await next()
   }
 }

@@ -1,47 +1,40 @@
-import { ApiError } from './errors'
-import type { GuardVerdict } from './durable/auth-guard'
+import { ApiError, unauthorized } from './errors'
 
-// Verdicts this isolate got recently, so a client with correct credentials does not pay an
-// object call on every request. A clean verdict is trusted for CLEAN_TTL_MS; see README, Known
-// limitations, for what that window allows.
-const CLEAN_TTL_MS = 2_000
-const MAX_CACHED_ADDRESSES = 10_000
-const verdicts = new Map<string, { blockedUntil: number; checkedAt: number }>()
-
-function remember(address: string, verdict: GuardVerdict, now: number) {
-  if (verdicts.size >= MAX_CACHED_ADDRESSES) verdicts.clear()
-  verdicts.set(address, { blockedUntil: now + verdict.retryAfter * 1000, checkedAt: now })
-}
-
-function tooManyAttempts(retryAfter: number) {
-  return new ApiError('TOO_MANY_REQUESTS', 'too many failed authentication attempts', {
-    'Retry-After': String(retryAfter),
-  })
-}
+// Addresses whose credentials this isolate saw accepted by the guard recently. A client that
+// keeps sending correct credentials pays one guard call every TRUSTED_FOR_MS, not one per
+// request; see README, Known limitations, for what this window allows.
+const TRUSTED_FOR_MS = 2_000
+const MAX_TRUSTED_ADDRESSES = 10_000
+const trustedUntil = new Map<string, number>()
 
 export function clientAddress(headers: Headers): string {
   return headers.get('CF-Connecting-IP') ?? 'unknown'
 }
 
-const guardOf = (env: Cloudflare.Env, address: string) => env.AUTH_GUARD.getByName(address)
-
-/** Throws 429 while the address is locked out by recent failures. */
-export async function refuseIfLockedOut(env: Cloudflare.Env, address: string): Promise<void> {
+/**
+ * Lets a request through only if its credentials are valid and its address is not locked out
+ * by recent failures; otherwise throws 401, or 429 with Retry-After. Failures always go to the
+ * address's guard object, which counts them one at a time.
+ */
+export async function admit(
+  env: Cloudflare.Env,
+  address: string,
+  credentialsValid: boolean,
+): Promise<void> {
   const now = Date.now()
-  const cached = verdicts.get(address)
-  if (cached && cached.blockedUntil > now) {
-    throw tooManyAttempts(Math.ceil((cached.blockedUntil - now) / 1000))
+  if (credentialsValid && (trustedUntil.get(address) ?? 0) > now) return
+  trustedUntil.delete(address)
+
+  const verdict = await env.AUTH_GUARD.getByName(address).attempt(credentialsValid)
+  if (verdict.allowed) {
+    if (trustedUntil.size >= MAX_TRUSTED_ADDRESSES) trustedUntil.clear()
+    trustedUntil.set(address, now + TRUSTED_FOR_MS)
+    return
   }
-  if (cached && now - cached.checkedAt < CLEAN_TTL_MS) return
-  const verdict = await guardOf(env, address).check()
-  remember(address, verdict, now)
-  if (verdict.blocked) throw tooManyAttempts(verdict.retryAfter)
-}
-
-/** Counts a failed attempt; answers 429 if it was the one that locked the address out. */
-export async function recordFailedAttempt(env: Cloudflare.Env, address: string): Promise<void> {
-  const now = Date.now()
-  const verdict = await guardOf(env, address).recordFailure()
-  remember(address, verdict, now)
-  if (verdict.blocked) throw tooManyAttempts(verdict.retryAfter)
+  if (verdict.blocked) {
+    throw new ApiError('TOO_MANY_REQUESTS', 'too many failed authentication attempts', {
+      'Retry-After': String(verdict.retryAfter),
+    })
+  }
+  throw unauthorized()
 }

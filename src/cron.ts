@@ -26,6 +26,20 @@ export async function runResetSweep(
   env: Cloudflare.Env,
   scheduledTime: number,
 ): Promise<SweepSummary> {
+  try {
+    return await sweep(env, scheduledTime)
+  } catch (error) {
+    // The run itself failed (D1 unreachable): still one line for the run, then fail it.
+    logEvent('error', {
+      event: 'reset_sweep',
+      scheduledAt: formatDate(scheduledTime),
+      ...describeError(error),
+    })
+    throw error
+  }
+}
+
+async function sweep(env: Cloudflare.Env, scheduledTime: number): Promise<SweepSummary> {
   const db = database(env.DB)
   const now = formatDate(scheduledTime)
   const due = await db

@@ -42,6 +42,14 @@ export class ApiError extends Error {
 export const badRequest = (message: string) => new ApiError('BAD_REQUEST', message)
 export const accountNotFound = () => new ApiError('NOT_FOUND', "account doesn't exist")
 export const retryLater = () =>
-  new ApiError('UNAVAILABLE', 'the change could not be saved; retry the request', {
-    'Retry-After': '1',
+  new ApiError(
+    'UNAVAILABLE',
+    'the change may not have been saved; retry it with the same Idempotency-Key',
+    {
+      'Retry-After': '1',
+    },
+  )
+export const unauthorized = () =>
+  new ApiError('UNAUTHORIZED', 'unauthorized requests', {
+    'WWW-Authenticate': 'Basic realm="scheduler0", charset="UTF-8"',
   })

@@ -44,9 +44,9 @@ export function declaredBodyLimit(): MiddlewareHandler<AppEnv> {
 }
 
 /** Checks the configuration before any handler can compute with it. */
-export function validConfig(): MiddlewareHandler<AppEnv> {
+export function validConfig(publicPaths: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    readConfig(c.env)
+    if (!publicPaths.has(c.req.path)) readConfig(c.env)
     await next()
   }
 }

@@ -7,8 +7,8 @@ type Success = Extract<Outcome, { ok: true }>
 
 /**
  * Awaits an object call and turns its failure value into the API error it stands for. A call
- * that throws (the object was reset or moved mid-call) applied nothing that D1 did not commit,
- * so the caller is told to retry.
+ * that throws (the object was reset or moved mid-call) has an unknown outcome: its batch may
+ * or may not have committed, so the caller is told to retry under the same Idempotency-Key.
  */
 export async function unwrap(call: Promise<Outcome>): Promise<Success> {
   let outcome: Outcome

@@ -86,3 +86,27 @@ describe('brute-force protection', () => {
     expect(health.status).toBe(200)
   })
 })
+
+describe('brute-force protection under parallel guessing', () => {
+  it('judges parallel guesses one by one: only the first failures get 401, the rest 429', async () => {
+    const address = freshAddress()
+
+    const responses = await Promise.all(Array.from({ length: 30 }, () => attempt(address, wrong)))
+
+    const statuses = responses.map((response) => response.status)
+    expect(statuses.filter((status) => status === 401)).toHaveLength(MAX_FAILURES - 1)
+    expect(statuses.filter((status) => status === 429)).toHaveLength(30 - (MAX_FAILURES - 1))
+  })
+
+  it('refuses a correct password hidden among parallel wrong guesses once the count is reached', async () => {
+    const address = freshAddress()
+    await Promise.all(Array.from({ length: MAX_FAILURES }, () => attempt(address, wrong)))
+
+    const burst = await Promise.all([
+      ...Array.from({ length: 10 }, () => attempt(address, wrong)),
+      call('GET', '/features', { headers: { 'CF-Connecting-IP': address } }),
+    ])
+
+    expect(burst.every((response) => response.status === 429)).toBe(true)
+  })
+})

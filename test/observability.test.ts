@@ -115,6 +115,17 @@ describe('cron log', () => {
   })
 })
 
+describe('cron failure', () => {
+  it('a run that cannot reach D1 still writes its one line, with the error', async () => {
+    const broken = { ...env, DB: undefined as unknown as D1Database }
+
+    await expect(runResetSweep(broken, Date.now())).rejects.toThrow()
+
+    const sweeps = parsedLines().filter((line) => line.event === 'reset_sweep')
+    expect(sweeps).toEqual([expect.objectContaining({ level: 'error', error: expect.any(String) })])
+  })
+})
+
 describe('configuration', () => {
   it.each(['abc', '-5', '1.5', '1e3', '99999999999999999999'])(
     'a BASE_MONTHLY_EXECUTIONS of %j answers 500 and logs why',
@@ -146,6 +157,36 @@ describe('configuration', () => {
       expect(results).toEqual([{ n: 0 }])
     },
   )
+
+  it('keeps the monthly allowance within 2^53 - 1 when the base is at the limit', async () => {
+    const app = createApp()
+    const configured = {
+      ...env,
+      BASE_MONTHLY_EXECUTIONS: String(Number.MAX_SAFE_INTEGER),
+    } as unknown as Cloudflare.Env
+    const request = (method: string, path: string, body?: unknown) =>
+      app.fetch(
+        new Request(`http://accounts.test/api/v1${path}`, {
+          method,
+          headers: { Authorization: basic('test-admin', 'test-password') },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        }),
+        configured,
+        createExecutionContext(),
+      )
+    const created = await request('POST', '/accounts', { name: 'at the limit' })
+    const { data } = (await created.json()) as { data: { id: number } }
+    await env.DB.prepare(
+      'INSERT INTO account_features (account_id, feature_id, date_created) VALUES (?, 1, ?)',
+    )
+      .bind(data.id, '2024-01-01T00:00:00Z')
+      .run()
+
+    const count = await request('GET', `/accounts/${data.id}/execution-count`)
+
+    const { data: view } = (await count.json()) as { data: { monthlyAllowance: number } }
+    expect(view.monthlyAllowance).toBe(Number.MAX_SAFE_INTEGER)
+  })
 
   it('says why the configuration is invalid in the log', async () => {
     const app = createApp()

@@ -101,6 +101,19 @@ describe('lazy monthly reset', () => {
     expect((await executionCountOf(account.id)).executionCount).toBe(1000)
   })
 
+  it('reading the history of an ended period closes it first', async () => {
+    const account = await createTestAccount()
+    await call('PUT', `/accounts/${account.id}/execution-count`, { body: { count: 5 } })
+    await backdate(account.id, '2024-01-01T00:00:00Z', '2024-02-01T00:00:00Z')
+
+    const response = await call('GET', `/accounts/${account.id}/execution-count/history`)
+
+    const { entries } = (
+      response.json as { data: { entries: { type: string; executionCount: number }[] } }
+    ).data
+    expect(entries[0]).toMatchObject({ type: 'reset', executionCount: 1000 })
+  })
+
   it('a period that has not ended is left alone', async () => {
     const account = await createTestAccount()
     await call('PUT', `/accounts/${account.id}/execution-count`, { body: { count: 5 } })

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm'
+import { MAX_SAFE_COUNT } from '../schema'
 import type { Database } from './client'
 import { accounts, executionCounts, executionHistory, features } from './schema'
 
@@ -115,7 +116,7 @@ export async function findExecutionCount(
     id: row.id,
     accountId: row.accountId,
     executionCount: row.executionCount,
-    monthlyAllowance: baseAllowance + row.featureCredits,
+    monthlyAllowance: Math.min(baseAllowance + row.featureCredits, MAX_SAFE_COUNT),
     dateCreated: row.dateCreated,
     dateModified: row.dateModified,
     nextResetDate: row.nextResetDate,
@@ -128,8 +129,11 @@ export async function listHistory(
   beforeId: number | undefined,
   limit: number,
 ) {
-  const [account, entries] = await db.batch([
-    db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)),
+  const [count, entries] = await db.batch([
+    db
+      .select({ nextResetDate: executionCounts.nextResetDate })
+      .from(executionCounts)
+      .where(eq(executionCounts.accountId, accountId)),
     db
       .select({
         id: executionHistory.id,
@@ -149,6 +153,11 @@ export async function listHistory(
       .orderBy(desc(executionHistory.id))
       .limit(limit + 1),
   ])
-  if (account.length === 0) return undefined
-  return { entries: entries.slice(0, limit), hasMore: entries.length > limit }
+  const period = count[0]
+  if (!period) return undefined
+  return {
+    nextResetDate: period.nextResetDate,
+    entries: entries.slice(0, limit),
+    hasMore: entries.length > limit,
+  }
 }

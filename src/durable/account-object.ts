@@ -105,7 +105,8 @@ export class AccountObject extends DurableObject<Cloudflare.Env> {
       await saveLedger(db, accountId, changes, formatDate(nowMs), loaded.version)
       return outcomes
     } catch (error) {
-      // The batch is one transaction: nothing of it was written, so every caller may retry.
+      // The batch is one transaction, so it was written whole or not at all; an error after the
+      // commit is possible, so callers retry under their Idempotency-Key, which replays.
       logEvent('error', {
         event: 'account_batch_failed',
         accountId,

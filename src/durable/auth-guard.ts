@@ -4,6 +4,8 @@ export const MAX_FAILURES = 5
 export const FAILURE_WINDOW_MS = 60_000
 
 export interface GuardVerdict {
+  /** Whether the request may go on: its credentials were right and the address is not locked. */
+  allowed: boolean
   blocked: boolean
   /** Seconds until the client may try again; 0 when not blocked. */
   retryAfter: number
@@ -11,20 +13,21 @@ export interface GuardVerdict {
 
 /**
  * Counts failed Basic authentication attempts of one client address (one object per address).
- * Once MAX_FAILURES fall inside FAILURE_WINDOW_MS the address is refused until the oldest of
- * them leaves the window. Timestamps live in the object's own storage, so they outlast eviction.
+ * Every attempt is judged here, one at a time, so parallel guesses cannot slip past the count:
+ * once MAX_FAILURES fall inside FAILURE_WINDOW_MS, every attempt is refused, right or wrong,
+ * until the oldest failure leaves the window. Timestamps live in the object's own storage, so
+ * they outlast eviction.
  */
 export class AuthGuard extends DurableObject<Cloudflare.Env> {
-  check(): GuardVerdict {
-    return this.verdict(this.recentFailures(Date.now()), Date.now())
-  }
-
-  recordFailure(): GuardVerdict {
+  attempt(credentialsValid: boolean): GuardVerdict {
     const now = Date.now()
     const failures = this.recentFailures(now)
+    if (failures.length >= MAX_FAILURES) return { allowed: false, ...this.lockout(failures, now) }
+    if (credentialsValid) return { allowed: true, blocked: false, retryAfter: 0 }
     failures.push(now)
     this.ctx.storage.kv.put('failures', failures)
-    return this.verdict(failures, now)
+    if (failures.length >= MAX_FAILURES) return { allowed: false, ...this.lockout(failures, now) }
+    return { allowed: false, blocked: false, retryAfter: 0 }
   }
 
   private recentFailures(now: number): number[] {
@@ -32,13 +35,9 @@ export class AuthGuard extends DurableObject<Cloudflare.Env> {
     return stored.filter((at) => at > now - FAILURE_WINDOW_MS).slice(-MAX_FAILURES)
   }
 
-  private verdict(failures: number[], now: number): GuardVerdict {
-    const oldest = failures[0]
-    if (failures.length < MAX_FAILURES || oldest === undefined)
-      return { blocked: false, retryAfter: 0 }
-    return {
-      blocked: true,
-      retryAfter: Math.max(1, Math.ceil((oldest + FAILURE_WINDOW_MS - now) / 1000)),
-    }
+  private lockout(failures: number[], now: number) {
+    const oldest = failures[0] ?? now
+    const retryAfter = Math.max(1, Math.ceil((oldest + FAILURE_WINDOW_MS - now) / 1000))
+    return { blocked: true, retryAfter }
   }
 }

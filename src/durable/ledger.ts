@@ -81,7 +81,8 @@ export function monthlyAllowance(
 ): number {
   let total = context.baseAllowance
   for (const id of featureIds) total += context.catalog.get(id) ?? 0
-  return total
+  // A count is never stored past 2^53 - 1, whatever the base and the catalog add up to.
+  return Math.min(total, MAX_SAFE_COUNT)
 }
 
 export function applyCommands(

@@ -13,20 +13,30 @@ function markReplay(c: AppContext, replayed: boolean) {
   if (replayed) c.header('Idempotent-Replayed', 'true')
 }
 
+/**
+ * Runs a read of an account's counts, and if it shows a period that has ended, closes that
+ * period through the account's object and reads again: no read ever shows an ended period.
+ */
+async function readCurrentPeriod<T extends { nextResetDate: string }>(
+  c: AppContext,
+  id: number,
+  read: () => Promise<T | undefined>,
+): Promise<T> {
+  const first = await read()
+  if (!first) throw accountNotFound()
+  if (Date.parse(first.nextResetDate) > Date.now()) return first
+  await unwrap(accountObject(c.env, id).sync(id))
+  const again = await read()
+  if (!again) throw accountNotFound()
+  return again
+}
+
 export const executionCountRoutes = new Hono<AppEnv>()
   .get('/:id/execution-count', async (c) => {
     const id = accountIdOf(c)
     const { baseMonthlyExecutions } = readConfig(c.env)
-    const db = dbOf(c)
-    let count = await findExecutionCount(db, id, baseMonthlyExecutions)
-    if (!count) throw accountNotFound()
-    // A period that has ended is never shown: close it through the object, then read again.
-    if (Date.parse(count.nextResetDate) <= Date.now()) {
-      await unwrap(accountObject(c.env, id).sync(id))
-      count = await findExecutionCount(db, id, baseMonthlyExecutions)
-      if (!count) throw accountNotFound()
-    }
-    return success(c, count)
+    const read = () => findExecutionCount(dbOf(c), id, baseMonthlyExecutions)
+    return success(c, await readCurrentPeriod(c, id, read))
   })
   .put('/:id/execution-count', async (c) => {
     const id = accountIdOf(c)
@@ -48,8 +58,8 @@ export const executionCountRoutes = new Hono<AppEnv>()
     const id = accountIdOf(c)
     const limit = parseLimit(c.req.query('limit'))
     const beforeId = decodeCursor(c.req.query('cursor'))
-    const page = await listHistory(dbOf(c), id, beforeId, limit)
-    if (!page) throw accountNotFound()
+    const read = () => listHistory(dbOf(c), id, beforeId, limit)
+    const page = await readCurrentPeriod(c, id, read)
     const last = page.entries.at(-1)
     return success(c, {
       entries: page.entries,
