@@ -4,13 +4,24 @@ import { ApiError } from './errors'
 
 const encoder = new TextEncoder()
 
+const sha256 = (text: string) => crypto.subtle.digest('SHA-256', encoder.encode(text))
+
+// The secrets' digests, computed once per isolate and value rather than on every request.
+const secretDigests = new Map<string, Promise<ArrayBuffer>>()
+
+function secretDigest(secret: string): Promise<ArrayBuffer> {
+  let digest = secretDigests.get(secret)
+  if (!digest) {
+    digest = sha256(secret)
+    secretDigests.set(secret, digest)
+  }
+  return digest
+}
+
 // Hashing first gives both sides the same length, so the comparison time depends on neither
 // the secret's length nor where the first differing byte is.
 async function constantTimeEqual(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest('SHA-256', encoder.encode(given)),
-    crypto.subtle.digest('SHA-256', encoder.encode(expected)),
-  ])
+  const [a, b] = await Promise.all([sha256(given), secretDigest(expected)])
   return crypto.subtle.timingSafeEqual(a, b)
 }
 
