@@ -109,14 +109,15 @@ describe('addMonthsClamped', () => {
 describe('nextResetAfter properties', () => {
   const instant = fc.integer({ min: at('1990-01-01T00:00:00Z'), max: at('2090-01-01T00:00:00Z') })
   const secondOf = (ms: number) => Math.floor(ms / 1000) * 1000
+  const anchorAndNow = fc
+    .tuple(instant, instant)
+    .map(([a, b]) => ({ anchor: secondOf(Math.min(a, b)), now: Math.max(a, b) }))
   const lastDayOf = (d: Date) =>
     new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate()
 
   it('is after now, keeps the time of day, and keeps the anchor day or the month end', () => {
     fc.assert(
-      fc.property(instant, instant, (a, b) => {
-        const anchor = secondOf(Math.min(a, b))
-        const now = Math.max(a, b)
+      fc.property(anchorAndNow, ({ anchor, now }) => {
         const result = nextResetAfter(anchor, now)
         const anchorDate = new Date(anchor)
         const resultDate = new Date(result)
@@ -132,9 +133,7 @@ describe('nextResetAfter properties', () => {
 
   it('is the first such date: one month earlier is not after now', () => {
     fc.assert(
-      fc.property(instant, instant, (a, b) => {
-        const anchor = secondOf(Math.min(a, b))
-        const now = Math.max(a, b)
+      fc.property(anchorAndNow, ({ anchor, now }) => {
         const result = nextResetAfter(anchor, now)
         const resultDate = new Date(result)
         const monthsFromAnchor =
