@@ -295,3 +295,13 @@ describe('an internal error', () => {
     expect((await call('GET', '/features')).status).toBe(200)
   })
 })
+
+describe('HEAD', () => {
+  it('answers wherever GET does, with its status and headers but no body', async () => {
+    const response = await call('HEAD', '/features')
+
+    expect(response.status).toBe(200)
+    expect(response.text).toBe('')
+    expect(response.headers.get('X-Request-Id')).toBeTruthy()
+  })
+})

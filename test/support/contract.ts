@@ -24,7 +24,11 @@ export function contractProblem(
 ): string | null {
   const path = new URL(url).pathname
   const template = templates.find((entry) => entry.pattern.test(path))?.template
-  const operation = template ? paths[template]?.[method.toLowerCase()] : undefined
+  // HEAD is answered wherever GET is, with GET's status and no body.
+  const isHead = method.toUpperCase() === 'HEAD'
+  if (isHead && body !== undefined) return `${method} ${path}: HEAD answered with a body`
+  const operationMethod = isHead ? 'get' : method.toLowerCase()
+  const operation = template ? paths[template]?.[operationMethod] : undefined
   const label = `${method} ${path} -> ${status}`
   if (!operation) {
     if (status < 400) return `${label}: undocumented operation answered with success`
@@ -36,7 +40,9 @@ export function contractProblem(
   if (!response) return `${label}: status not documented`
   const content = response.content as Record<string, { schema: Schema }> | undefined
   const schema = content?.['application/json']?.schema
-  if (!schema) return body === undefined || status === 200 ? null : `${label}: unexpected body`
+  if (!schema || isHead) {
+    return body === undefined || status === 200 ? null : `${label}: unexpected body`
+  }
   const problem = validate(body, schema, document)
   return problem && `${label}: ${problem}`
 }
