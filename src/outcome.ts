@@ -29,7 +29,8 @@ export async function unwrap(call: Promise<Outcome>): Promise<Success> {
     case 'insufficient':
       throw new ApiError(
         'CONFLICT',
-        `insufficient execution credits: ${outcome.remaining} remaining, ${outcome.requested} requested`,
+        `insufficient execution credits: ${outcome.remaining} remaining, ` +
+          `${outcome.requested} requested`,
       )
     case 'key_reused':
       throw new ApiError(

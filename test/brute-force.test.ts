@@ -88,7 +88,7 @@ describe('brute-force protection', () => {
 })
 
 describe('brute-force protection under parallel guessing', () => {
-  it('judges parallel guesses one by one: only the first failures get 401, the rest 429', async () => {
+  it('judges parallel guesses one by one: the first failures get 401, the rest 429', async () => {
     const address = freshAddress()
 
     const responses = await Promise.all(Array.from({ length: 30 }, () => attempt(address, wrong)))
@@ -98,7 +98,7 @@ describe('brute-force protection under parallel guessing', () => {
     expect(statuses.filter((status) => status === 429)).toHaveLength(30 - (MAX_FAILURES - 1))
   })
 
-  it('refuses a correct password hidden among parallel wrong guesses once the count is reached', async () => {
+  it('refuses a correct password among parallel wrong guesses past the count', async () => {
     const address = freshAddress()
     await Promise.all(Array.from({ length: MAX_FAILURES }, () => attempt(address, wrong)))
 

@@ -50,7 +50,7 @@ describe('POST /api/v1/accounts/{id}/execution-count/consume', () => {
     expect((await executionCountOf(account.id)).executionCount).toBe(0)
   })
 
-  it('answers 409 naming remaining and requested credits and changes nothing when short', async () => {
+  it('answers 409 naming remaining and requested credits, changing nothing', async () => {
     const account = await createTestAccount()
     await consumeCount(account.id, 400)
 
@@ -183,7 +183,7 @@ describe('Idempotency-Key', () => {
     expect(await executionCountOf(account.id)).toEqual(before)
   })
 
-  it('the same key with a different count answers 422 also when the first increase was 0', async () => {
+  it('the same key with another count answers 422 also after a first increase of 0', async () => {
     // SPEC 4: "The same key with a different body gives 422", whatever the first count was.
     const account = await createTestAccount()
     await increaseCount(account.id, 0, 'zero-first')
@@ -275,7 +275,7 @@ describe('GET /api/v1/accounts/{id}/execution-count/history', () => {
     ])
   })
 
-  it('lists one entry per balance change, newest first, with type, delta and balance after', async () => {
+  it('lists one entry per balance change, newest first, with type, delta, balance', async () => {
     const account = await createTestAccount()
     await increaseCount(account.id, 50, 'top-up')
     await consumeCount(account.id, 20)

@@ -36,7 +36,7 @@ async function countsOf(prefix: string) {
   return results
 }
 
-it(`drains ${DUE} due accounts over the expected runs and leaves ${DUE} others untouched`, async () => {
+it(`drains ${DUE} due accounts over the expected runs, ${DUE} others untouched`, async () => {
   await seedAccounts(DUE, 'due-', ENDED, 42)
   await seedAccounts(DUE, 'idle-', FUTURE, 42)
   const runs = Math.ceil(DUE / SWEEP_BATCH_SIZE)

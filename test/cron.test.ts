@@ -98,7 +98,8 @@ describe('reset sweep', () => {
     await backdate(healthy.id)
     await backdate(broken.id)
     await env.DB.exec(
-      `CREATE TRIGGER fail_reset BEFORE INSERT ON execution_history WHEN NEW.account_id = ${broken.id} BEGIN SELECT RAISE(ABORT, 'injected'); END`,
+      `CREATE TRIGGER fail_reset BEFORE INSERT ON execution_history
+       WHEN NEW.account_id = ${broken.id} BEGIN SELECT RAISE(ABORT, 'injected'); END`,
     )
 
     const summary = await runResetSweep(env, Date.now())
@@ -107,7 +108,8 @@ describe('reset sweep', () => {
     expect(summary).toMatchObject({ failed: 1, left: 1 })
     expect(summary.reset).toBe(summary.due - 1)
     const { results } = await env.DB.prepare(
-      'SELECT account_id AS id, execution_count AS balance FROM execution_counts WHERE account_id IN (?, ?) ORDER BY id',
+      `SELECT account_id AS id, execution_count AS balance FROM execution_counts
+       WHERE account_id IN (?, ?) ORDER BY id`,
     )
       .bind(healthy.id, broken.id)
       .all()

@@ -34,7 +34,7 @@ describe('GET /api/v1/accounts/{id}/execution-count', () => {
     ])
   })
 
-  it('describes a new account: base allowance, created with the account, never modified', async () => {
+  it('describes a new account: base allowance, created with it, never modified', async () => {
     const account = await createTestAccount()
     const response = await call('GET', `/accounts/${account.id}/execution-count`)
     expect(response.json).toEqual({

@@ -37,7 +37,7 @@ interface Job {
 }
 
 describe('a D1 failure inside a batch', () => {
-  it('leaves no partial change, answers 503 to its callers, and their retries apply once', async () => {
+  it('leaves no partial change, answers 503 to its callers, retries apply once', async () => {
     const account = await createTestAccount()
     const jobs: Job[] = Array.from({ length: 30 }, (_, i) => ({
       key: `fault-${i}`,

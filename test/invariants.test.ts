@@ -32,7 +32,7 @@ const balanceOf = (outcome: Outcome) => (outcome.ok ? outcome.executionCount : u
 const dataOf = <T>(reply: { json: unknown }) => (reply.json as { data: T }).data
 
 describe('invariant 1: concurrent increases are exact', () => {
-  it('500 concurrent increases raise the count by their sum in far fewer D1 round trips', async () => {
+  it('500 concurrent increases add up exactly in far fewer D1 round trips', async () => {
     const account = await createTestAccount()
     const object = objectOf(account.id)
     await object.increase(account.id, 0)
@@ -74,7 +74,7 @@ describe('invariant 1: concurrent increases are exact', () => {
 })
 
 describe('invariant 3: concurrent consumes never overdraw', () => {
-  it('with equal requests exactly the affordable number succeed and the rest are refused', async () => {
+  it('with equal requests exactly the affordable ones succeed, the rest are refused', async () => {
     const account = await createTestAccount()
     const object = objectOf(account.id)
     const affordable = Math.floor(BASE / 7)

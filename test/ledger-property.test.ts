@@ -220,7 +220,7 @@ describe('applyCommands against the reference model', () => {
     )
   })
 
-  it(`closes an ended period first with one reset entry to the allowance (${PURE_RUNS} cases)`, () => {
+  it(`closes an ended period first with one reset entry (${PURE_RUNS} cases)`, () => {
     fc.assert(
       fc.property(
         fc.array(opArb, { maxLength: 20 }),
@@ -421,7 +421,7 @@ async function runGroup(id: number, model: Model, generated: GeneratedOp[]) {
 }
 
 describe('the ledger through the HTTP API against the reference model', () => {
-  it(`agrees with the model over random sequences and concurrent groups (${HTTP_RUNS} cases)`, async () => {
+  it(`agrees with the model on sequences and concurrent groups (${HTTP_RUNS} cases)`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 8 }), async (steps) => {
         const account = await createTestAccount('Property')

@@ -77,7 +77,7 @@ describe('lazy monthly reset', () => {
     expect(response.json).toEqual({ success: true, data: { executionCount: 600, consumed: 400 } })
   })
 
-  it('the reset sets the balance to the allowance, features included, without rollover', async () => {
+  it('the reset sets the balance to the allowance, features included, no rollover', async () => {
     const account = await createTestAccount()
     await call('PUT', `/accounts/${account.id}/feature`, { body: { featureId: 1 } })
     await call('PUT', `/accounts/${account.id}/execution-count`, { body: { count: 123 } })

@@ -140,7 +140,8 @@ export async function saveLedger(
       .where(
         and(
           eq(executionCounts.accountId, accountId),
-          sql`json(case when ${executionCounts.version} = ${version} then '1' else 'stale ledger' end)`,
+          sql`json(case when ${executionCounts.version} = ${version}
+            then '1' else 'stale ledger' end)`,
         ),
       ),
   ]

@@ -47,7 +47,8 @@ function parameters(operation: Operation): JsonSchema[] {
       name: 'Idempotency-Key',
       in: 'header',
       description:
-        'A repeat with the same key and body replays the first response (header Idempotent-Replayed: true)',
+        'A repeat with the same key and body replays the first response ' +
+        '(header Idempotent-Replayed: true)',
       schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7e]+$' },
     })
   }

@@ -13,19 +13,29 @@ export function judgeTargets(scenarios: ScenarioReport[], bundle: BundleSize): T
     const again = byId.get(id)
     return again ? ` (at the end of the run: ${again.requestsPerSec.toFixed(0)} req/s)` : ''
   }
+  const versus = (measured: number, ceiling: number, ratio: number, endId: string) =>
+    `${measured.toFixed(0)} vs ${ceiling.toFixed(0)} req/s = ${(ratio * 100).toFixed(0)}%` +
+    atEnd(endId)
   const targets: Target[] = []
 
   if (ceilingA && hot) {
     targets.push({
       name: 'hot-account increase >= 70% of ceiling A req/s',
       pass: hot.ratioToCeilingA >= 0.7,
-      detail: `${hot.requestsPerSec.toFixed(0)} vs ${ceilingA.requestsPerSec.toFixed(0)} req/s = ${(hot.ratioToCeilingA * 100).toFixed(0)}%${atEnd('ceiling-a-end')}`,
+      detail: versus(
+        hot.requestsPerSec,
+        ceilingA.requestsPerSec,
+        hot.ratioToCeilingA,
+        'ceiling-a-end',
+      ),
     })
     const p99Ratio = hot.latencyMs.p99 / ceilingA.latencyMs.p99
     targets.push({
       name: 'hot-account increase p99 <= 3x ceiling A p99',
       pass: p99Ratio <= 3,
-      detail: `${hot.latencyMs.p99.toFixed(1)} vs ${ceilingA.latencyMs.p99.toFixed(1)} ms = ${p99Ratio.toFixed(1)}x`,
+      detail:
+        `${hot.latencyMs.p99.toFixed(1)} vs ${ceilingA.latencyMs.p99.toFixed(1)} ms = ` +
+        `${p99Ratio.toFixed(1)}x`,
     })
     const failed = hot.checks.filter((check) => !check.pass)
     targets.push({
@@ -43,7 +53,12 @@ export function judgeTargets(scenarios: ScenarioReport[], bundle: BundleSize): T
     targets.push({
       name: `${read.title} >= 85% of ceiling B req/s`,
       pass: read.ratioToCeilingB >= 0.85,
-      detail: `${read.requestsPerSec.toFixed(0)} vs ${ceilingB.requestsPerSec.toFixed(0)} req/s = ${(read.ratioToCeilingB * 100).toFixed(0)}%${atEnd('ceiling-b-end')}`,
+      detail: versus(
+        read.requestsPerSec,
+        ceilingB.requestsPerSec,
+        read.ratioToCeilingB,
+        'ceiling-b-end',
+      ),
     })
   }
   targets.push({

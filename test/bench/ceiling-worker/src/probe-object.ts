@@ -50,7 +50,8 @@ export class ProbeObject extends DurableObject<Env> {
           const next = (row?.n ?? 0) + batch.length
           await this.env.DB.batch([
             this.env.DB.prepare(
-              'INSERT INTO probe_counter (id, n) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET n = excluded.n',
+              'INSERT INTO probe_counter (id, n) VALUES (1, ?) ' +
+                'ON CONFLICT (id) DO UPDATE SET n = excluded.n',
             ).bind(next),
           ])
           batch.forEach((waiter, i) => waiter.resolve(next - batch.length + i + 1))
