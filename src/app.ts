@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { except } from 'hono/combine'
 import { basicAuth } from './auth'
 import { ApiError } from './errors'
 import { describeError, logEvent } from './log'
@@ -16,7 +17,8 @@ function errorResponse(c: AppContext, error: ApiError) {
   return c.json({ success: false as const, data: error.message, code: error.code }, error.status)
 }
 
-const publicPaths = new Set(['/api/v1/healthcheck', '/api/v1/openapi.json'])
+// Public even for the methods they do not allow, so their 405s need no credentials either.
+const publicPaths = ['/api/v1/healthcheck', '/api/v1/openapi.json']
 
 export function createApp() {
   const app = new Hono<AppEnv>()
@@ -25,7 +27,7 @@ export function createApp() {
   app.route('/api/v1/healthcheck', healthRoutes)
   app.route('/api/v1/openapi.json', openApiRoutes)
 
-  app.use('/api/v1/*', basicAuth(publicPaths), validConfig(publicPaths))
+  app.use('/api/v1/*', except(publicPaths, basicAuth(), validConfig()))
   app.route('/api/v1/features', featureRoutes)
   app.route('/api/v1/accounts', accountRoutes)
   app.route('/api/v1/accounts', accountFeatureRoutes)

@@ -63,11 +63,8 @@ export async function credentialsMatch(
  * secret missing or empty, no request is let through. An address with too many recent failures
  * is refused whether or not its credentials are right, so guessing on reveals nothing.
  */
-export function basicAuth(
-  publicPaths: ReadonlySet<string>,
-): MiddlewareHandler<{ Bindings: Cloudflare.Env }> {
+export function basicAuth(): MiddlewareHandler<{ Bindings: Cloudflare.Env }> {
   return async (c, next) => {
-    if (publicPaths.has(c.req.path)) return next()
     const username = c.env.SCHEDULER0_AUTH_USERNAME ?? ''
     const password = c.env.SCHEDULER0_AUTH_PASSWORD ?? ''
     if (username === '' || password === '') {

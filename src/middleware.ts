@@ -43,10 +43,10 @@ export function declaredBodyLimit(): MiddlewareHandler<AppEnv> {
   }
 }
 
-/** Checks the configuration before any handler can compute with it. */
-export function validConfig(publicPaths: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
+/** Checks the configuration before any handler can compute with it, and hands it on. */
+export function validConfig(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!publicPaths.has(c.req.path)) readConfig(c.env)
+    c.set('config', readConfig(c.env))
     await next()
   }
 }

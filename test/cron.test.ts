@@ -97,10 +97,10 @@ describe('reset sweep', () => {
     const broken = await createTestAccount()
     await backdate(healthy.id)
     await backdate(broken.id)
-    await env.DB.exec(
+    await env.DB.prepare(
       `CREATE TRIGGER fail_reset BEFORE INSERT ON execution_history
        WHEN NEW.account_id = ${broken.id} BEGIN SELECT RAISE(ABORT, 'injected'); END`,
-    )
+    ).run()
 
     const summary = await runResetSweep(env, Date.now())
     await env.DB.exec('DROP TRIGGER fail_reset')

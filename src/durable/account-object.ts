@@ -24,7 +24,7 @@ const MAX_COMMANDS_PER_BATCH = 256
 export class AccountObject extends DurableObject<Cloudflare.Env> {
   private readonly queue: Pending[] = []
   private draining = false
-  /** D1 round trips and commands since this instance started; read by tests and logs. */
+  /** D1 round trips and commands since this instance started; read by tests. */
   readonly stats = { roundTrips: 0, batches: 0, commands: 0 }
 
   increase(accountId: number, count: number, key?: string): Promise<Outcome> {
@@ -101,8 +101,9 @@ export class AccountObject extends DurableObject<Cloudflare.Env> {
         catalog: loaded.catalog,
         recordedKeys: loaded.recordedKeys,
       })
-      this.stats.roundTrips += 1
-      await saveLedger(db, accountId, changes, formatDate(nowMs), loaded.version)
+      if (await saveLedger(db, accountId, changes, formatDate(nowMs), loaded.version)) {
+        this.stats.roundTrips += 1
+      }
       return outcomes
     } catch (error) {
       // The batch is one transaction, so it was written whole or not at all; an error after the

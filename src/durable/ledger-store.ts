@@ -18,10 +18,6 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks
 }
 
-interface SqlQuery {
-  toSQL(): { sql: string; params: unknown[] }
-}
-
 export interface LoadedLedger {
   state: LedgerState
   /** The version the state was read at; the save is refused if D1 has moved on. */
@@ -110,6 +106,7 @@ export async function loadLedger(
  * statement bumps the account's version, and fails (json() of a non-JSON string raises an
  * error) when the version is no longer the one the batch was computed from, so a write from an
  * outdated instance of the object rolls back whole instead of overwriting a newer balance.
+ * Returns whether there was anything to write.
  */
 export async function saveLedger(
   db: Database,
@@ -117,84 +114,96 @@ export async function saveLedger(
   changes: LedgerChanges,
   now: string,
   version: number,
-): Promise<void> {
+): Promise<boolean> {
+  const countChanged = changes.history.length > 0
   const changesSomething =
-    changes.countChanged ||
+    countChanged ||
     changes.accountModified ||
     changes.featuresAdded.length > 0 ||
     changes.featuresRemoved.length > 0
-  if (!changesSomething) return
-  const statements: SqlQuery[] = [
-    db
-      .update(executionCounts)
-      .set({
-        version: sql`${executionCounts.version} + 1`,
-        ...(changes.countChanged
-          ? {
-              executionCount: changes.executionCount,
-              nextResetDate: changes.nextResetDate,
-              dateModified: now,
-            }
-          : {}),
-      })
-      .where(
-        and(
-          eq(executionCounts.accountId, accountId),
-          sql`json(case when ${executionCounts.version} = ${version}
+  if (!changesSomething) return false
+
+  // Sent as plain D1 statements: drizzle's batch takes only its own query builders, and the
+  // history insert below is not one.
+  const d1 = db.$client
+  const prepared = (query: { toSQL(): { sql: string; params: unknown[] } }) => {
+    const { sql: text, params } = query.toSQL()
+    return d1.prepare(text).bind(...params)
+  }
+  const statements: D1PreparedStatement[] = [
+    prepared(
+      db
+        .update(executionCounts)
+        .set({
+          version: sql`${executionCounts.version} + 1`,
+          ...(countChanged
+            ? {
+                executionCount: changes.executionCount,
+                nextResetDate: changes.nextResetDate,
+                dateModified: now,
+              }
+            : {}),
+        })
+        .where(
+          and(
+            eq(executionCounts.accountId, accountId),
+            sql`json(case when ${executionCounts.version} = ${version}
             then '1' else 'stale ledger' end)`,
+          ),
         ),
-      ),
+    ),
   ]
   if (changes.history.length > 0) {
     // All of a batch's entries in one statement with one bound parameter (D1 allows 100 per
     // statement); json_each yields them in array order, so ids follow the order of changes.
-    const entries = JSON.stringify(changes.history)
-    statements.push({
-      toSQL: () => ({
-        sql: `insert into execution_history
-              (account_id, type, delta, execution_count, idempotency_key, date_created)
-            select ?, json_extract(value, '$.type'), json_extract(value, '$.delta'),
-              json_extract(value, '$.executionCount'), json_extract(value, '$.idempotencyKey'), ?
-            from json_each(?) order by key`,
-        params: [accountId, now, entries],
-      }),
-    })
+    statements.push(
+      d1
+        .prepare(
+          `insert into execution_history
+            (account_id, type, delta, execution_count, idempotency_key, date_created)
+          select ?, json_extract(value, '$.type'), json_extract(value, '$.delta'),
+            json_extract(value, '$.executionCount'), json_extract(value, '$.idempotencyKey'), ?
+          from json_each(?) order by key`,
+        )
+        .bind(accountId, now, JSON.stringify(changes.history)),
+    )
   }
   if (changes.featuresAdded.length > 0) {
     statements.push(
-      db
-        .insert(accountFeatures)
-        .values(
-          changes.featuresAdded.map((featureId) => ({ accountId, featureId, dateCreated: now })),
-        )
-        .onConflictDoNothing(),
+      prepared(
+        db
+          .insert(accountFeatures)
+          .values(
+            changes.featuresAdded.map((featureId) => ({ accountId, featureId, dateCreated: now })),
+          )
+          .onConflictDoNothing(),
+      ),
     )
   }
   if (changes.featuresRemoved.length > 0) {
     statements.push(
-      db
-        .delete(accountFeatures)
-        .where(
-          and(
-            eq(accountFeatures.accountId, accountId),
-            inArray(accountFeatures.featureId, changes.featuresRemoved),
+      prepared(
+        db
+          .delete(accountFeatures)
+          .where(
+            and(
+              eq(accountFeatures.accountId, accountId),
+              inArray(accountFeatures.featureId, changes.featuresRemoved),
+            ),
           ),
-        ),
+      ),
     )
   }
   if (changes.accountModified) {
     statements.push(
-      db
-        .update(accounts)
-        .set({ name: changes.name, dateModified: now })
-        .where(eq(accounts.id, accountId)),
+      prepared(
+        db
+          .update(accounts)
+          .set({ name: changes.name, dateModified: now })
+          .where(eq(accounts.id, accountId)),
+      ),
     )
   }
-  // Sent as plain D1 statements: drizzle's batch takes only its own query builders.
-  await db.$client.batch(
-    statements.map((statement) => {
-      const { sql: text, params } = statement.toSQL()
-      return db.$client.prepare(text).bind(...params)
-    }),
-  )
+  await d1.batch(statements)
+  return true
 }

@@ -56,7 +56,6 @@ export interface HistoryEntry {
 
 export interface LedgerChanges {
   history: HistoryEntry[]
-  countChanged: boolean
   featuresAdded: number[]
   featuresRemoved: number[]
   /** Set when the account row's name or features changed. */
@@ -199,7 +198,6 @@ export function applyCommands(
     outcomes,
     changes: {
       history,
-      countChanged: history.length > 0,
       featuresAdded: [...state.featureIds].filter((id) => !initial.featureIds.has(id)),
       featuresRemoved: [...initial.featureIds].filter((id) => !state.featureIds.has(id)),
       accountModified,

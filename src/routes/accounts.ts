@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
 import { accountNameBody } from '../bodies'
-import { readConfig } from '../config'
 import { createAccount } from '../db/create-account'
 import { findAccount, listAccounts } from '../db/queries'
 import { accountNotFound } from '../errors'
@@ -11,7 +10,7 @@ import { accountIdOf, type AppEnv, dbOf, success } from './context'
 export const accountRoutes = new Hono<AppEnv>()
   .post('/', async (c) => {
     const { name } = await readBody(c, accountNameBody)
-    const { baseMonthlyExecutions } = readConfig(c.env)
+    const { baseMonthlyExecutions } = c.var.config
     const account = await createAccount(dbOf(c), name, Date.now(), baseMonthlyExecutions)
     c.set('accountId', account.id)
     return success(c, account, 201)

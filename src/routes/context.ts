@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import type { Config } from '../config'
 import { database } from '../db/client'
 import { parseAccountId } from '../request'
 
@@ -6,6 +7,8 @@ export interface AppEnv {
   Bindings: Cloudflare.Env
   Variables: {
     requestId: string
+    /** Validated by the `validConfig` middleware on every protected route. */
+    config: Config
     /** The account a request is about, for the request log line. */
     accountId?: number
   }

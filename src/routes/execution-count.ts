@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
 import { consumeBody, increaseBody } from '../bodies'
-import { readConfig } from '../config'
 import { findExecutionCount, listHistory } from '../db/queries'
 import { accountNotFound } from '../errors'
 import { accountObject, unwrap } from '../outcome'
@@ -34,7 +33,7 @@ async function readCurrentPeriod<T extends { nextResetDate: string }>(
 export const executionCountRoutes = new Hono<AppEnv>()
   .get('/:id/execution-count', async (c) => {
     const id = accountIdOf(c)
-    const { baseMonthlyExecutions } = readConfig(c.env)
+    const { baseMonthlyExecutions } = c.var.config
     const read = () => findExecutionCount(dbOf(c), id, baseMonthlyExecutions)
     return success(c, await readCurrentPeriod(c, id, read))
   })
