@@ -1,5 +1,5 @@
 import { asc, count, lte } from 'drizzle-orm'
-import { database } from './db/client'
+import { type Database, database } from './db/client'
 import { executionCounts } from './db/schema'
 import { describeError, logEvent } from './log'
 import { accountObject } from './outcome'
@@ -39,15 +39,20 @@ export async function runResetSweep(
   }
 }
 
-async function sweep(env: Cloudflare.Env, scheduledTime: number): Promise<SweepSummary> {
-  const db = database(env.DB)
-  const now = formatDate(scheduledTime)
-  const due = await db
+/** The oldest accounts whose period ended by `now`, one batch of them. */
+export function dueAccountsQuery(db: Database, now: string) {
+  return db
     .select({ accountId: executionCounts.accountId })
     .from(executionCounts)
     .where(lte(executionCounts.nextResetDate, now))
     .orderBy(asc(executionCounts.nextResetDate))
     .limit(SWEEP_BATCH_SIZE)
+}
+
+async function sweep(env: Cloudflare.Env, scheduledTime: number): Promise<SweepSummary> {
+  const db = database(env.DB)
+  const now = formatDate(scheduledTime)
+  const due = await dueAccountsQuery(db, now)
 
   let reset = 0
   let failed = 0

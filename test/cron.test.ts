@@ -5,8 +5,10 @@ import {
 } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { runResetSweep, SWEEP_BATCH_SIZE } from '../src/cron'
+import { dueAccountsQuery, runResetSweep } from '../src/cron'
+import { database } from '../src/db/client'
 import worker from '../src/index'
+import { formatDate } from '../src/time'
 import { call, createTestAccount, executionCountOf } from './helpers'
 
 const PAST = '2024-01-01T00:00:00Z'
@@ -122,16 +124,12 @@ describe('reset sweep', () => {
   })
 
   it('finds due accounts through the reset date index, not a table scan', async () => {
-    const { results } = await env.DB.prepare(
-      `EXPLAIN QUERY PLAN SELECT account_id FROM execution_counts
-       WHERE next_reset_date <= ? ORDER BY next_reset_date LIMIT ?`,
-    )
-      .bind(formatNow(), SWEEP_BATCH_SIZE)
+    const query = dueAccountsQuery(database(env.DB), formatDate(Date.now())).toSQL()
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+      .bind(...query.params)
       .all<{ detail: string }>()
     const plan = results.map((row) => row.detail).join('\n')
     expect(plan).toContain('execution_counts_next_reset_date_idx')
     expect(plan).not.toMatch(/SCAN execution_counts(?! USING)/)
   })
 })
-
-const formatNow = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
